@@ -1,0 +1,3 @@
+from pl_modules.cli import main
+
+main()

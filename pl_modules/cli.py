@@ -1,0 +1,55 @@
+"""Command line: `python -m pl_modules fit|validate|test|predict --config configs/<run>.yaml`."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from lightning.pytorch.cli import ArgsType, LightningCLI
+
+from pl_modules.data import StoryOrderingDataModule
+from pl_modules.model import SentenceOrderingModel
+
+RUN_VERSION = "PL_MODULES_RUN_VERSION"
+
+
+def next_version(folder: Path) -> str:
+    """`version_N` with N one above the highest in `folder`."""
+    taken = [int(m.group(1)) for p in folder.glob("version_*")
+             if (m := re.fullmatch(r"version_(\d+)", p.name))]
+    return f"version_{max(taken, default=-1) + 1}"
+
+
+class OrderingCLI(LightningCLI):
+    """`LightningCLI` with the model's name passed on to the data module (one tokenizer) and
+    all loggers of a run writing to one folder."""
+
+    def add_arguments_to_parser(self, parser) -> None:
+        parser.link_arguments("model.model_name_or_path", "data.model_name_or_path")
+
+    def before_instantiate_classes(self) -> None:
+        """Give every logger the same version: each would otherwise pick its own next free
+        `version_N`, splitting the CSV and TensorBoard logs of one run into two folders.
+        Worker processes of a multi-process run inherit the version from the launching one."""
+        loggers = self._get(self.config, "trainer").logger
+        if not isinstance(loggers, list) or len(loggers) < 2:
+            return
+        args = [logger.init_args for logger in loggers]
+        if any(a.get("version") is not None for a in args):
+            return
+        if int(os.environ.get("LOCAL_RANK", 0)) == 0:
+            os.environ[RUN_VERSION] = next_version(Path(args[0].save_dir) / (args[0].name or ""))
+        for a in args:
+            a.version = os.environ[RUN_VERSION]
+
+
+def main(args: ArgsType = None) -> OrderingCLI:
+    """Run the CLI; in a notebook pass `args` (a list or dict), since the kernel's `sys.argv`
+    is not yours."""
+    return OrderingCLI(
+        SentenceOrderingModel,
+        StoryOrderingDataModule,
+        args=args,
+        save_config_kwargs={"overwrite": True},
+    )
