@@ -172,7 +172,11 @@ class StoryOrderingDataModule(pl.LightningDataModule):
         tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=".partial-"))
         try:
             self.build_splits().save_to_disk(str(tmp))
-            tmp.rename(target)
+            try:
+                tmp.rename(target)
+            except OSError:
+                if not target.exists():  # else another process saved the same splits first
+                    raise
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
