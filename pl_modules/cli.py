@@ -8,6 +8,7 @@ from pathlib import Path
 
 from lightning.pytorch.cli import ArgsType, LightningCLI
 
+from pl_modules.checkpoints import check_checkpoint_file
 from pl_modules.data import StoryOrderingDataModule
 from pl_modules.model import SentenceOrderingModel
 
@@ -27,6 +28,15 @@ class OrderingCLI(LightningCLI):
 
     def add_arguments_to_parser(self, parser) -> None:
         parser.link_arguments("model.model_name_or_path", "data.model_name_or_path")
+
+    def parse_arguments(self, parser, args: ArgsType) -> None:
+        """Parse, then check a given checkpoint file before Lightning reads its hyperparameters
+        (a truncated file would otherwise fail deep inside torch)."""
+        super().parse_arguments(parser, args)
+        subcommand = self.config.get("subcommand")
+        ckpt = self.config[subcommand].get("ckpt_path") if subcommand else None
+        if ckpt and ckpt not in ("best", "last", "hpc", "registry"):
+            check_checkpoint_file(ckpt)
 
     def before_instantiate_classes(self) -> None:
         """Give every logger the same version: each would otherwise pick its own next free

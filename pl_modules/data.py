@@ -21,10 +21,11 @@ import torch
 from lightning.pytorch.overrides.distributed import UnrepeatedDistributedSampler
 from lightning.pytorch.utilities import rank_zero_info, rank_zero_warn
 from torch.nn.utils.rnn import pad_sequence
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, Sampler
 from transformers import PreTrainedTokenizerBase
 
 from pl_modules.backbone import EMBEDDED_MODEL, load_tokenizer, marker_token
+from pl_modules.errors import InputError
 from pl_modules.stories import EMBEDDED, StorySource, embedded_corpus_path, load_stories
 from pl_modules.task import SPLITS, make_ordering_examples, split_stories
 
@@ -40,14 +41,21 @@ def default_cache_dir() -> Path:
 
 def tokenize_story(example: dict, tokenizer: PreTrainedTokenizerBase, max_length: int) -> dict:
     """Token ids of the marker-prefixed text, cut to `max_length` with the separator kept last,
-    and the labels of the sentences whose marker survived the cut."""
+    and the labels of the sentences whose marker survived the cut (`truncated` says whether a
+    marker was lost; a sentence cut short after its marker still counts)."""
     marker_id = marker_token(tokenizer)[1]
     ids = tokenizer(example["text"], add_special_tokens=False, verbose=False)["input_ids"]
     end = [tokenizer.sep_token_id] if tokenizer.sep_token_id is not None else []
     kept = ids[: max_length - len(end)] + end
     markers = sum(1 for t in kept if t == marker_id)
+    if markers > len(example["labels"]):
+        raise InputError(
+            f"story {example['storyid']!r}: a sentence contains the marker token "
+            f"{tokenizer.cls_token!r} as text, which would be read as an extra sentence; "
+            "remove it from the story"
+        )
     if markers < 2:
-        raise ValueError(
+        raise InputError(
             f"story {example['storyid']!r}: only {markers} of {len(example['labels'])} sentence "
             f"markers survive truncation to max_length={max_length} (the text has {len(ids) + len(end)} "
             f"tokens), so there is nothing to order; raise data.max_length to {len(ids) + len(end)}"
@@ -57,6 +65,25 @@ def tokenize_story(example: dict, tokenizer: PreTrainedTokenizerBase, max_length
         "labels": example["labels"][:markers],
         "truncated": markers < len(example["labels"]),
     }
+
+
+class EpochShuffler(Sampler[int]):
+    """A new order of the training stories each epoch, drawn from the seed and the epoch alone,
+    so a run resumed from a checkpoint sees the same batches as one never interrupted.
+    (Lightning calls `set_epoch` at the start of every epoch.)"""
+
+    def __init__(self, size: int, seed: int) -> None:
+        self.size, self.seed, self.epoch = size, seed, 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __iter__(self):
+        generator = torch.Generator().manual_seed(self.seed * 100_003 + self.epoch)
+        return iter(torch.randperm(self.size, generator=generator).tolist())
+
+    def __len__(self) -> int:
+        return self.size
 
 
 @dataclass
@@ -114,9 +141,9 @@ class StoryOrderingDataModule(pl.LightningDataModule):
         super().__init__()
         for name, value in [("batch_size", batch_size), ("eval_batch_size", eval_batch_size)]:
             if value < 1:
-                raise ValueError(f"data.{name}={value}: a batch needs at least one story")
+                raise InputError(f"data.{name}={value}: a batch needs at least one story")
         if max_length < 8:
-            raise ValueError(f"data.max_length={max_length}: too short to hold two sentences")
+            raise InputError(f"data.max_length={max_length}: too short to hold two sentences")
         self.save_hyperparameters()
         self.batch_size = batch_size
         self.splits: datasets.DatasetDict | None = None
@@ -149,8 +176,21 @@ class StoryOrderingDataModule(pl.LightningDataModule):
         stories = load_stories(h.stories)
         if h.max_stories is not None:
             stories = stories.select(range(min(h.max_stories, len(stories))))
+        limit = self.tokenizer.model_max_length
+        if h.max_length > limit:
+            raise InputError(
+                f"data.max_length={h.max_length} exceeds the {limit} tokens that "
+                f"{h.model_name_or_path!r} accepts; set data.max_length to at most {limit}"
+            )
         marker = marker_token(self.tokenizer)[0]
         splits = split_stories(stories, h.val_fraction, h.test_fraction)
+        empty = [name for name, split in splits.items() if len(split) == 0]
+        if empty:
+            raise InputError(
+                f"the {', '.join(empty)} split(s) of {len(stories)} stories would be empty "
+                f"(val_fraction={h.val_fraction}, test_fraction={h.test_fraction}); "
+                "give more stories or larger fractions"
+            )
         return datasets.DatasetDict(
             {
                 name: make_ordering_examples(split, marker, h.seed).map(
@@ -199,17 +239,19 @@ class StoryOrderingDataModule(pl.LightningDataModule):
         if self.splits is None:
             raise RuntimeError("call prepare_data() and setup() before asking for dataloaders")
         data = self.splits[split].select_columns(BATCH_COLUMNS)
-        sampler = None
         trainer = self.trainer
-        if not shuffle and trainer is not None and trainer.world_size > 1:
+        if shuffle:
+            sampler = EpochShuffler(len(data), self.hparams.seed)
+        elif trainer is not None and trainer.world_size > 1:
             # every story once: the default sampler repeats some to even out the shards
             sampler = UnrepeatedDistributedSampler(
                 data, num_replicas=trainer.world_size, rank=trainer.global_rank, shuffle=False
             )
+        else:
+            sampler = None
         return DataLoader(
             data,
             batch_size=batch_size,
-            shuffle=shuffle,
             sampler=sampler,
             collate_fn=OrderingCollator(self.tokenizer.pad_token_id),
             num_workers=self.hparams.num_workers,

@@ -8,6 +8,7 @@ import torch
 
 from pl_modules.backbone import load_tokenizer
 from pl_modules.data import OrderingCollator, tokenize_story
+from pl_modules.errors import InputError
 from pl_modules.model import SentenceOrderingModel
 from pl_modules.task import marked_text
 
@@ -20,14 +21,14 @@ def order_sentences(
     if not isinstance(model, SentenceOrderingModel):
         model = SentenceOrderingModel.load_from_checkpoint(model, map_location="cpu")
     if len(sentences) < 2 or any(not s.strip() for s in sentences):
-        raise ValueError("give at least two non-empty sentences to order")
+        raise InputError("give at least two non-empty sentences to order")
     tokenizer = load_tokenizer(model.hparams.model_name_or_path)
     marker = tokenizer.cls_token
     example = {"storyid": "input", "text": marked_text(sentences, marker),
                "labels": list(range(len(sentences)))}
     features = tokenize_story(example, tokenizer, max_length)
     if features["truncated"]:
-        raise ValueError(f"the sentences exceed max_length={max_length} tokens; order fewer or "
+        raise InputError(f"the sentences exceed max_length={max_length} tokens; order fewer or "
                          "shorter sentences")
     batch = OrderingCollator(tokenizer.pad_token_id)([{**example, **features}])
     was_training = model.training

@@ -16,6 +16,12 @@ from torchmetrics import MeanMetric
 from transformers import get_linear_schedule_with_warmup
 
 from pl_modules.backbone import EMBEDDED_MODEL, load_token_regressor, load_tokenizer, marker_token
+from pl_modules.checkpoints import (
+    check_checkpoint_file,
+    check_same_encoder,
+    restore_rng_states,
+    rng_states,
+)
 from pl_modules.data import LABEL_PAD
 from pl_modules.metrics import ordering_metrics, predicted_positions
 
@@ -101,6 +107,12 @@ class SentenceOrderingModel(pl.LightningModule):
         labels = batch["labels"]
         scores = self(batch["input_ids"], batch["attention_mask"], labels.size(1))
         loss = ordering_loss(scores, labels)
+        if stage == "train" and not torch.isfinite(loss):
+            raise FloatingPointError(
+                f"the training loss is {loss.item()} at step {self.global_step}: training "
+                "diverged. Lower model.lr, keep gradient clipping on, or train in 32-bit "
+                "precision (trainer.precision=32-true)"
+            )
         values = ordering_metrics(scores.detach(), labels, labels != LABEL_PAD)
         values["loss"] = loss.detach()
         on_step = stage == "train"
@@ -138,6 +150,20 @@ class SentenceOrderingModel(pl.LightningModule):
             }
             for b, sid in enumerate(batch["storyid"])
         ]
+
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        checkpoint["rng_states"] = rng_states()
+
+    def on_load_checkpoint(self, checkpoint: dict) -> None:
+        check_same_encoder(checkpoint, self.hparams.model_name_or_path)
+        if "rng_states" in checkpoint and self._trainer is not None:
+            restore_rng_states(checkpoint["rng_states"])
+
+    @classmethod
+    def load_from_checkpoint(cls, checkpoint_path, *args, **kwargs):  # type: ignore[override]
+        """`LightningModule.load_from_checkpoint`, after checking the file is whole."""
+        check_checkpoint_file(checkpoint_path)
+        return super().load_from_checkpoint(checkpoint_path, *args, **kwargs)
 
     def configure_optimizers(self):
         no_decay = ("bias", "LayerNorm.weight")

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import datasets
 
+from pl_modules.errors import InputError, MissingFileError
+
 SENTENCES_PER_STORY = 5
 SENTENCE_COLUMNS = tuple(f"sentence{i}" for i in range(1, SENTENCES_PER_STORY + 1))
 REQUIRED_COLUMNS = ("storyid", *SENTENCE_COLUMNS)
@@ -22,7 +24,7 @@ EMBEDDED = "embedded"
 StorySource = str | Sequence[str]
 
 
-class StoryFormatError(ValueError):
+class StoryFormatError(InputError):
     """A story source that does not hold five-sentence stories in the ROCStories schema."""
 
 
@@ -58,7 +60,7 @@ def read_story_csv(path: Path) -> list[dict]:
     """Read and validate one CSV file in the ROCStories schema (`storyid`, `storytitle`,
     `sentence1`..`sentence5`; quoted fields may contain commas)."""
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such story file; check the path in your config")
+        raise MissingFileError(f"{path}: no such story file; check the path in your config")
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
