@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from pathlib import Path
 
 from lightning.pytorch.cli import ArgsType, LightningCLI
@@ -39,6 +40,11 @@ class OrderingCLI(LightningCLI):
             check_checkpoint_file(ckpt)
 
     def before_instantiate_classes(self) -> None:
+        if self.subcommand != "fit":  # checkpointing is for training; elsewhere it only warns
+            trainer = self._get(self.config, "trainer")
+            if isinstance(trainer.callbacks, list):
+                trainer.callbacks = [c for c in trainer.callbacks
+                                     if not c.class_path.endswith(".ModelCheckpoint")]
         """Give every logger the same version: each would otherwise pick its own next free
         `version_N`, splitting the CSV and TensorBoard logs of one run into two folders.
         Worker processes of a multi-process run inherit the version from the launching one."""
@@ -56,10 +62,17 @@ class OrderingCLI(LightningCLI):
 
 def main(args: ArgsType = None) -> OrderingCLI:
     """Run the CLI; in a notebook pass `args` (a list or dict), since the kernel's `sys.argv`
-    is not yours."""
-    return OrderingCLI(
-        SentenceOrderingModel,
-        StoryOrderingDataModule,
-        args=args,
-        save_config_kwargs={"overwrite": True},
-    )
+    is not yours (and is then set aside while the CLI runs)."""
+    argv = sys.argv
+    if args is not None:
+        sys.argv = argv[:1]
+    try:
+        return OrderingCLI(
+            SentenceOrderingModel,
+            StoryOrderingDataModule,
+            args=args,
+            save_config_kwargs={"overwrite": True},
+            parser_kwargs={"prog": "python -m pl_modules"},
+        )
+    finally:
+        sys.argv = argv

@@ -74,3 +74,8 @@ def test_text_truncated_past_its_markers_is_an_error(dm):
     example = {"storyid": "long-one", "text": "[CLS] " + "word " * 40 + "[CLS] end.", "labels": [1, 0]}
     with pytest.raises(ValueError, match="story 'long-one': only 1 of 2 sentence markers survive"):
         tokenize_story(example, dm.tokenizer, max_length=16)
+
+
+def test_max_length_too_short_for_two_sentences_is_refused():
+    with pytest.raises(ValueError, match="data.max_length=4: too short to hold two sentences"):
+        StoryOrderingDataModule(max_length=4)

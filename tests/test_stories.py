@@ -40,6 +40,7 @@ def test_story_title_is_optional(tmp_path):
         (",".join(HEADER) + "\nid1,t,a,b,c,d\n", "line 2: 4 sentences instead of 5 (no sentence5)"),
         (",".join(HEADER) + "\nid1,t,a,b,c,d,e,f\n", "line 2: more fields than the header"),
         (",".join(HEADER) + "\nid1,t,a,b,  ,d,e\n", "line 2, column sentence3: empty sentence"),
+        (",".join(HEADER) + "\nid1,t,a,b,c,,e\n", "line 2, column sentence4: empty sentence"),
         (",".join(HEADER) + "\n,t,a,b,c,d,e\n", "line 2, column storyid: empty story id"),
     ],
 )
