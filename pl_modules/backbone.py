@@ -40,9 +40,9 @@ def _load(loader, name_or_path: str, **kwargs):
         return loader(path, **kwargs)
     except (OSError, ValueError) as err:
         raise ModelLoadError(
-            f"could not load {name_or_path!r}: {err}\nOffline, only local folders and "
-            f"{EMBEDDED_MODEL!r} load; download a Hub model once with internet access, "
-            "or set HF_HUB_OFFLINE=1 to use the local Hugging Face cache"
+            f"could not load {name_or_path!r}: {err}\nOffline, only local folders, models "
+            f"already in the Hugging Face cache and {EMBEDDED_MODEL!r} load; run once with "
+            "internet access to download a Hub model, or give the folder of a saved model"
         ) from None
 
 

@@ -40,15 +40,19 @@ class OrderingCLI(LightningCLI):
             check_checkpoint_file(ckpt)
 
     def before_instantiate_classes(self) -> None:
-        if self.subcommand != "fit":  # checkpointing is for training; elsewhere it only warns
-            trainer = self._get(self.config, "trainer")
-            if isinstance(trainer.callbacks, list):
-                trainer.callbacks = [c for c in trainer.callbacks
-                                     if not c.class_path.endswith(".ModelCheckpoint")]
+        """Drop checkpointing outside `fit` (it saves nothing there and only warns that it
+        cannot resume its bookkeeping), and give all loggers of the run one folder."""
+        trainer = self._get(self.config, "trainer")
+        if self.subcommand != "fit" and isinstance(trainer.callbacks, list):
+            trainer.callbacks = [c for c in trainer.callbacks
+                                 if not c.class_path.endswith(".ModelCheckpoint")]
+        self._align_logger_versions(trainer.logger)
+
+    @staticmethod
+    def _align_logger_versions(loggers) -> None:
         """Give every logger the same version: each would otherwise pick its own next free
         `version_N`, splitting the CSV and TensorBoard logs of one run into two folders.
         Worker processes of a multi-process run inherit the version from the launching one."""
-        loggers = self._get(self.config, "trainer").logger
         if not isinstance(loggers, list) or len(loggers) < 2:
             return
         args = [logger.init_args for logger in loggers]

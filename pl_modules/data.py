@@ -143,7 +143,9 @@ class StoryOrderingDataModule(pl.LightningDataModule):
             if value < 1:
                 raise InputError(f"data.{name}={value}: a batch needs at least one story")
         if max_length < 8:
-            raise InputError(f"data.max_length={max_length}: too short to hold two sentences")
+            raise InputError(
+                f"data.max_length={max_length}: too short to hold two sentences; use at least 8"
+            )
         self.save_hyperparameters()
         self.batch_size = batch_size
         self.splits: datasets.DatasetDict | None = None
@@ -230,7 +232,7 @@ class StoryOrderingDataModule(pl.LightningDataModule):
                 rank_zero_warn(
                     f"{name}: {cut} of {len(self.splits[name])} stories lost sentence markers to "
                     f"truncation at max_length={self.hparams.max_length}; only the surviving "
-                    "sentences are scored"
+                    "sentences are scored (raise data.max_length to keep every sentence)"
                 )
         sizes = ", ".join(f"{n} {len(self.splits[n])}" for n in SPLITS)
         rank_zero_info(f"Stories per split: {sizes} (from {self.split_path})")

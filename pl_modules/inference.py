@@ -18,18 +18,22 @@ def order_sentences(
     model: SentenceOrderingModel | str | Path, sentences: list[str], max_length: int = 512
 ) -> list[str]:
     """Return `sentences` in the order the model predicts; `model` may be a checkpoint path."""
-    if not isinstance(model, SentenceOrderingModel):
-        model = SentenceOrderingModel.load_from_checkpoint(model, map_location="cpu")
     if len(sentences) < 2 or any(not s.strip() for s in sentences):
         raise InputError("give at least two non-empty sentences to order")
+    if not isinstance(model, SentenceOrderingModel):
+        model = SentenceOrderingModel.load_from_checkpoint(model, map_location="cpu")
     tokenizer = load_tokenizer(model.hparams.model_name_or_path)
     marker = tokenizer.cls_token
     example = {"storyid": "input", "text": marked_text(sentences, marker),
                "labels": list(range(len(sentences)))}
+    needed = len(tokenizer(example["text"], add_special_tokens=False)["input_ids"]) + 1
+    if needed > max_length:
+        raise InputError(
+            f"the sentences take {needed} tokens with their markers, more than "
+            f"max_length={max_length}; order fewer or shorter sentences, or raise max_length "
+            f"(the model accepts up to {tokenizer.model_max_length})"
+        )
     features = tokenize_story(example, tokenizer, max_length)
-    if features["truncated"]:
-        raise InputError(f"the sentences exceed max_length={max_length} tokens; order fewer or "
-                         "shorter sentences")
     batch = OrderingCollator(tokenizer.pad_token_id)([{**example, **features}])
     was_training = model.training
     model.eval()

@@ -105,13 +105,14 @@ class SentenceOrderingModel(pl.LightningModule):
 
     def _step(self, batch: dict, stage: str) -> Tensor:
         labels = batch["labels"]
-        scores = self(batch["input_ids"], batch["attention_mask"], labels.size(1))
+        # the loss in float32 even when the encoder computes in bfloat16 (mixed precision)
+        scores = self(batch["input_ids"], batch["attention_mask"], labels.size(1)).float()
         loss = ordering_loss(scores, labels)
         if stage == "train" and not torch.isfinite(loss):
             raise FloatingPointError(
                 f"the training loss is {loss.item()} at step {self.global_step}: training "
-                "diverged. Lower model.lr, keep gradient clipping on, or train in 32-bit "
-                "precision (trainer.precision=32-true)"
+                "diverged. Lower model.lr, clip gradients (trainer.gradient_clip_val=1.0), or "
+                "train in 32-bit precision (trainer.precision=32-true)"
             )
         values = ordering_metrics(scores.detach(), labels, labels != LABEL_PAD)
         values["loss"] = loss.detach()

@@ -61,13 +61,16 @@ def split_stories(
     """Split stories into train/val/test by a hash of their ids (stable as a corpus grows)."""
     if not (0 <= val_fraction < 1 and 0 <= test_fraction < 1 and val_fraction + test_fraction < 1):
         raise InputError(
-            f"val_fraction={val_fraction} and test_fraction={test_fraction} must be in [0, 1) "
-            "and leave some stories for training"
+            f"data.val_fraction={val_fraction} and data.test_fraction={test_fraction} must be "
+            "in [0, 1) and leave some stories for training"
         )
     ids = stories["storyid"]
     dupes = sorted(i for i, n in Counter(ids).items() if n > 1)
     if dupes:
-        raise InputError(f"story ids must be unique; repeated: {dupes[:5]}")
+        raise InputError(
+            f"story ids must be unique; repeated: {dupes[:5]}; give each story in the story "
+            "files its own storyid"
+        )
     names = np.array([split_name(i, val_fraction, test_fraction) for i in ids])
     return datasets.DatasetDict(
         {s: stories.select(np.flatnonzero(names == s).tolist()) for s in SPLITS}

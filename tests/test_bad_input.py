@@ -108,9 +108,11 @@ def test_cli_reports_a_zero_batch_size(tmp_path, tiny_model_dir):
 
 def test_cli_reports_a_yaml_syntax_error(tmp_path):
     bad = tmp_path / "typo.yaml"
-    bad.write_text(CONFIG.read_text().replace("  lr: 1.0e-4", "  lr: [1.0e-4"))
+    text = CONFIG.read_text().replace("  lr: 1.0e-4", "  lr: [1.0e-4")
+    bad.write_text(text)
+    line = text.splitlines().index("  lr: [1.0e-4") + 1
     err = cli_error(tmp_path, "fit", "--config", str(bad))
-    assert "error: Problems parsing config" in err and "line 25, column 15" in err
+    assert "error: Problems parsing config" in err and f"line {line}, column" in err
 
 
 def test_cli_reports_a_truncated_checkpoint(tmp_path, checkpoint, tiny_model_dir):
@@ -119,3 +121,23 @@ def test_cli_reports_a_truncated_checkpoint(tmp_path, checkpoint, tiny_model_dir
     err = cli_error(tmp_path, "test", "--config", str(CONFIG), "--model.model_name_or_path",
                     tiny_model_dir, "--ckpt_path", str(cut))
     assert "error: " in err and "cut.ckpt: not a complete checkpoint" in err
+
+
+def test_missing_checkpoint_is_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nothing.ckpt: no such checkpoint"):
+        SentenceOrderingModel.load_from_checkpoint(tmp_path / "nothing.ckpt")
+
+
+def test_no_story_source_is_refused():
+    from pl_modules import load_stories
+
+    with pytest.raises(InputError, match="no story source given"):
+        load_stories([])
+
+
+def test_sentences_longer_than_max_length_are_refused(checkpoint):
+    from pl_modules import order_sentences
+
+    long = ["word " * 60 + "end.", "Another sentence here."]
+    with pytest.raises(InputError, match=r"take \d+ tokens with their markers, more than max_length=32"):
+        order_sentences(checkpoint, long, max_length=32)
