@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import warnings
 from pathlib import Path
 
 from lightning.pytorch.cli import ArgsType, LightningCLI
@@ -71,12 +72,15 @@ def main(args: ArgsType = None) -> OrderingCLI:
     if args is not None:
         sys.argv = argv[:1]
     try:
-        return OrderingCLI(
-            SentenceOrderingModel,
-            StoryOrderingDataModule,
-            args=args,
-            save_config_kwargs={"overwrite": True},
-            parser_kwargs={"prog": "python -m pl_modules"},
-        )
+        with warnings.catch_warnings():
+            # the checkpoint callback is left out on purpose outside `fit` (see above)
+            warnings.filterwarnings("ignore", message=r"Be aware that when using `ckpt_path`")
+            return OrderingCLI(
+                SentenceOrderingModel,
+                StoryOrderingDataModule,
+                args=args,
+                save_config_kwargs={"overwrite": True},
+                parser_kwargs={"prog": "python -m pl_modules"},
+            )
     finally:
         sys.argv = argv
