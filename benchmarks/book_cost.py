@@ -31,7 +31,8 @@ def build(output: Path) -> tuple[float, dict[str, float]]:
     )
     seconds = time.perf_counter() - start
     if run.returncode != 0:
-        raise SystemExit(run.stdout[-4000:] + run.stderr[-4000:])
+        (output / "build.log").write_text(run.stdout + run.stderr)
+        raise SystemExit(f"the build failed; its log is {output / 'build.log'}")
     chapters = {Path(m.group(1)).name: float(m.group(2))
                 for m in EXECUTED.finditer(run.stdout + run.stderr)}
     return seconds, chapters
