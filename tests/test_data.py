@@ -1,5 +1,4 @@
 import pytest
-import torch
 from conftest import story_row, write_csv
 
 from pl_modules.data import LABEL_PAD, OrderingCollator, StoryOrderingDataModule, tokenize_story
