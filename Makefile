@@ -2,8 +2,12 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# Debian packages the tests use: Chromium for the site test, TeX and poppler for the PDF
+DEBIAN_PACKAGES := chromium poppler-utils latexmk texlive-latex-recommended texlive-latex-extra \
+	texlive-fonts-recommended texlive-xetex xindy fonts-lmodern fonts-dejavu-core
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: book test clean
+.PHONY: book pdf notebooks test debian-packages clean
 
 $(BIN)/jupyter-book: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -14,8 +18,19 @@ $(BIN)/jupyter-book: pyproject.toml requirements.lock
 book: $(BIN)/jupyter-book
 	$(BIN)/jupyter-book build --warningiserror --nitpick --keep-going .
 
-test: $(BIN)/jupyter-book
+pdf: $(BIN)/jupyter-book debian-packages
+	$(BIN)/jupyter-book build --builder pdflatex .
+
+notebooks: $(BIN)/jupyter-book
+	$(BIN)/python tools/notebooks.py
+
+test: $(BIN)/jupyter-book debian-packages
 	$(BIN)/python -m pytest
+
+debian-packages:
+	@dpkg -s $(DEBIAN_PACKAGES) >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	  $(DEBIAN_PACKAGES); }
 
 clean:
 	rm -rf _build runs

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import csv
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
@@ -15,6 +18,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 from pl_modules.backbone import resolve_model_path  # noqa: E402
 from pl_modules.stories import SENTENCE_COLUMNS  # noqa: E402
 
+ROOT = Path(__file__).resolve().parents[1]
 HEADER = ["storyid", "storytitle", *SENTENCE_COLUMNS]
 
 
@@ -60,3 +64,29 @@ def tiny_model_dir(tmp_path_factory) -> str:
     BertForTokenClassification(config).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return str(folder)
+
+
+def toc_files() -> list[str]:
+    """The book's pages in reading order, as `_toc.yml` lists them (paths without suffix)."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    return [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
+
+
+def jupyter_book(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run the `jupyter-book` of this interpreter's environment."""
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "jupyter-book"), *args],
+        env=env, capture_output=True, text=True, timeout=2400,
+    )
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory) -> Path:
+    """The book built from scratch (every chapter executed, warnings are errors) into a fresh
+    folder; returns the folder that holds `_build/`. Shared by the build, site and PDF tests."""
+    out = tmp_path_factory.mktemp("book")
+    env = {**os.environ, "PL_MODULES_RUNS": str(out / "runs")}
+    build = jupyter_book("build", str(ROOT), "--path-output", str(out),
+                         "--warningiserror", "--nitpick", "--keep-going", env=env)
+    assert build.returncode == 0, build.stdout[-6000:] + build.stderr[-6000:]
+    return out
