@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
@@ -19,6 +18,10 @@ from pl_modules.backbone import resolve_model_path  # noqa: E402
 from pl_modules.stories import SENTENCE_COLUMNS  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))  # the book's own tools: tests share their toc reading
+
+from notebooks import notebook_chapters, toc_files  # noqa: E402, F401
+
 HEADER = ["storyid", "storytitle", *SENTENCE_COLUMNS]
 
 
@@ -64,12 +67,6 @@ def tiny_model_dir(tmp_path_factory) -> str:
     BertForTokenClassification(config).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return str(folder)
-
-
-def toc_files() -> list[str]:
-    """The book's pages in reading order, as `_toc.yml` lists them (paths without suffix)."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    return [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
 
 
 def jupyter_book(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:

@@ -9,16 +9,14 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-import types
 from pathlib import Path
 
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
+from notebooks import colab_install_cell, generated_notebook, notebook_chapters
 
-from notebooks import colab_install_cell, generated_notebook, notebook_chapters  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_every_notebook_chapter_has_a_current_generated_notebook():

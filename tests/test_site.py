@@ -20,7 +20,7 @@ from urllib.parse import urldefrag, urlparse
 import pytest
 import yaml
 from playwright.sync_api import Browser, BrowserContext, sync_playwright
-from conftest import ROOT, toc_files
+from conftest import ROOT, notebook_chapters, toc_files
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -83,15 +83,6 @@ def visit(context: BrowserContext, base: str, url: str, ready: str | None = None
 def page_path(url: str, base: str) -> str:
     """`chapters/01_introduction.html` for a same-origin URL (query and fragment dropped)."""
     return urlparse(urldefrag(url).url).path.removeprefix(urlparse(base).path)
-
-
-def is_notebook(page: str) -> bool:
-    """A MyST notebook: its front matter names a kernel (what gives a page launch buttons)."""
-    text = (ROOT / f"{page}.md").read_text(encoding="utf-8")
-    if not text.startswith("---\n"):
-        return False
-    front_matter = yaml.safe_load(text[4:text.index("\n---", 4)])
-    return "kernelspec" in front_matter
 
 
 def expected_launch_links(page: str) -> dict[str, str]:
@@ -206,7 +197,8 @@ def test_search_finds_the_chapters(context, site):
 
 
 def test_launch_buttons_open_the_generated_notebooks(visits):
-    notebooks = {f"{page}.html": page for page in toc_files() if is_notebook(page)}
+    notebooks = {f"{page}.html": page for page in
+                 (str(path.relative_to(ROOT).with_suffix("")) for path in notebook_chapters())}
     problems = []
     for page, seen in visits.items():
         expected = expected_launch_links(notebooks[page]) if page in notebooks else {}

@@ -66,11 +66,15 @@ def default_clone(repository_url: str) -> str:
     return "/content/" + repository_url.rstrip("/").rsplit("/", 1)[-1]
 
 
+def toc_files() -> list[str]:
+    """The book's pages in reading order, as `_toc.yml` lists them (paths without suffix)."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    return [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
+
+
 def notebook_chapters() -> list[Path]:
     """Chapters listed in `_toc.yml` that are notebooks (MyST files with a kernelspec)."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    files = [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
-    sources = [ROOT / f"{name}.md" for name in files]
+    sources = [ROOT / f"{name}.md" for name in toc_files()]
     return [path for path in sources if "kernelspec" in jupytext.read(path).metadata]
 
 
