@@ -87,3 +87,9 @@ def built_book(tmp_path_factory) -> Path:
                          "--warningiserror", "--nitpick", "--keep-going", env=env)
     assert build.returncode == 0, build.stdout[-6000:] + build.stderr[-6000:]
     return out
+
+
+@pytest.fixture(scope="session")
+def html(built_book: Path) -> Path:
+    """The built site of `built_book`."""
+    return built_book / "_build" / "html"

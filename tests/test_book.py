@@ -1,15 +1,8 @@
 """The book builds from scratch, every chapter executed, with no Sphinx warning."""
 
 import re
-from pathlib import Path
 
-import pytest
 from conftest import toc_files
-
-
-@pytest.fixture(scope="module")
-def html(built_book) -> Path:
-    return built_book / "_build" / "html"
 
 
 def test_every_toc_page_is_built(html):

@@ -14,8 +14,8 @@ import pytest
 import yaml
 
 import pl_modules
+from conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = Path(__file__).parent / "schemas" / "citation-file-format-1.2.0.json"
 
 

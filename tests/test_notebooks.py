@@ -14,9 +14,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from conftest import ROOT
 from notebooks import colab_install_cell, generated_notebook, notebook_chapters
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_every_notebook_chapter_has_a_current_generated_notebook():

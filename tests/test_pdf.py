@@ -51,10 +51,10 @@ def test_title_page_and_chapters_in_toc_order(pdf: Path) -> None:
         assert opening.startswith(normalized(chapter)), (chapter, opening[:80])
 
 
-def test_every_figure_of_the_site_is_in_the_pdf(pdf: Path, built_book: Path) -> None:
+def test_every_figure_of_the_site_is_in_the_pdf(pdf: Path, html: Path) -> None:
     """The site's figures are the PNGs in _images; the PDF embeds each one as an "image" row of
     `pdfimages -list` (its transparency is a separate "smask" row), once per place it is shown."""
-    figures = list((built_book / "_build" / "html" / "_images").glob("*.png"))
+    figures = list((html / "_images").glob("*.png"))
     rows = [line.split() for line in poppler("pdfimages", "-list", str(pdf)).splitlines()[2:]]
     embedded = [row for row in rows if row[2] == "image"]
     assert figures, "the HTML build has no figures"

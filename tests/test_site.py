@@ -101,11 +101,6 @@ def expected_launch_links(page: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def html(built_book: Path) -> Path:
-    return built_book / "_build" / "html"
-
-
-@pytest.fixture(scope="module")
 def site(html: Path) -> Iterator[str]:
     """The base URL of the built book, served on localhost."""
     with ThreadingHTTPServer(("127.0.0.1", 0), partial(QuietHandler, directory=str(html))) as server:
