@@ -170,14 +170,18 @@ def main(argv: list[str] | None = None) -> int:
     corpora = {"corpus": corpus}
     if args.old:
         corpora = {"new corpus": corpus, f"old corpus ({args.old})": corpus_at(args.old)}
-    n = min(len(c) for c in [*corpora.values(), *([sample] if sample else [])])
-    columns = {name: style(c, n) for name, c in corpora.items()}
+    limit = len(sample) if sample else max(len(c) for c in corpora.values())
+    sizes = {name: min(len(c), limit) for name, c in corpora.items()}
+    columns = {name: style(c, sizes[name]) for name, c in corpora.items()}
+    n = next(iter(sizes.values()))
     measured = style(sample, n) if sample else None
     if measured is None:
         print(f"no ROCStories sample at {args.sample}: the corpus alone", file=sys.stderr)
     print(table(columns, measured))
-    print(f"\nPosition test: {n:,} stories of each corpus, {TEST_SHARE:.0%} of them held out by "
-          "a hash of the story id.")
+    tested = ", ".join(f"{name} {k:,}" for name, k in sizes.items())
+    print(f"\nPosition test: stories used ({tested}{', ROCStories sample' if sample else ''}"
+          f"{f' {n:,}' if sample else ''}), {TEST_SHARE:.0%} of each held out by a hash of the "
+          "story id.")
     return 0
 
 
