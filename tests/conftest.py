@@ -6,6 +6,7 @@ import csv
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,11 @@ sys.path.insert(0, str(ROOT / "tools"))  # the book's own tools: tests share the
 from notebooks import notebook_chapters, toc_files  # noqa: E402, F401
 
 HEADER = ["storyid", "storytitle", *SENTENCE_COLUMNS]
+
+
+def pyproject() -> dict:
+    """The `[project]` table of `pyproject.toml`."""
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
 
 
 def write_csv(path: Path, rows: list[list[str]], header: list[str] = HEADER) -> Path:
