@@ -76,8 +76,8 @@ def colab_torch_version() -> str:
     version requirements.lock pins."""
     (torch,) = [r for r in map(Requirement, pyproject()["dependencies"]) if r.name == "torch"]
     lowest = next(spec.version for spec in torch.specifier if spec.operator == ">=")
-    pinned = next(line.split("==")[1] for line in
-                  (ROOT / "requirements.lock").read_text().splitlines() if line.startswith("torch=="))
+    lock = (ROOT / "requirements.lock").read_text().splitlines()
+    pinned = next(line.split("==")[1] for line in lock if line.startswith("torch=="))
     assert lowest != pinned, "torch's range should reach below the lock's pin"
     return lowest
 

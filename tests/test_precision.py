@@ -116,7 +116,7 @@ def test_explicit_precision_is_left_alone(cpu, caplog):
         assert resolve_precision(value, "cpu") == value
     with caplog.at_level(logging.INFO):
         assert resolve_precision("auto", "cpu") == "bf16-mixed"
-    assert "precision: auto -> bf16-mixed, because this CPU computes bfloat16 natively" in caplog.text
+    assert "precision: auto -> bf16-mixed, because this CPU computes bfloat16" in caplog.text
 
 
 def test_trainer_built_with_auto_precision_uses_the_choice(cpu):
@@ -159,5 +159,5 @@ def test_the_run_uses_and_saves_the_chosen_precision(
                      "--trainer.limit_val_batches", "1", "--trainer.enable_progress_bar", "false",
                      "--trainer.enable_model_summary", "false"])
     assert cli.trainer.precision == expected
-    saved = yaml.safe_load((tmp_path / "runs" / "embedded" / "version_0" / "config.yaml").read_text())
+    saved = yaml.safe_load((tmp_path / "runs/embedded/version_0/config.yaml").read_text())
     assert saved["trainer"]["precision"] == expected
