@@ -7,7 +7,7 @@ DEBIAN_PACKAGES := chromium poppler-utils latexmk texlive-latex-recommended texl
 	texlive-fonts-recommended texlive-xetex xindy fonts-lmodern fonts-dejavu-core
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: book pdf notebooks test debian-packages clean
+.PHONY: book pdf notebooks test gpu-check debian-packages clean
 
 $(BIN)/jupyter-book: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,13 @@ notebooks: $(BIN)/jupyter-book
 
 test: $(BIN)/jupyter-book debian-packages
 	$(BIN)/python -m pytest
+
+# On a CUDA GPU with ROCStories: the original experiment (configs/rocstories_bert.yaml) checked
+# against the published figures, then the GPU throughput table.
+#   make gpu-check ROCSTORIES_CSV="path/to/ROCStories_spring2016.csv"
+gpu-check: $(BIN)/jupyter-book
+	ROCSTORIES_CSV="$(ROCSTORIES_CSV)" $(BIN)/python benchmarks/gpu_check.py; check=$$?; \
+	  cd benchmarks && ../$(BIN)/python gpu_throughput.py && exit $$check
 
 debian-packages:
 	@dpkg -s $(DEBIAN_PACKAGES) >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \

@@ -13,6 +13,7 @@ from lightning.pytorch.cli import ArgsType, LightningCLI
 from pl_modules.checkpoints import check_checkpoint_file
 from pl_modules.data import StoryOrderingDataModule
 from pl_modules.model import SentenceOrderingModel
+from pl_modules.precision import resolve_precision, trainer_with_auto_precision
 
 RUN_VERSION = "PL_MODULES_RUN_VERSION"
 
@@ -42,8 +43,11 @@ class OrderingCLI(LightningCLI):
 
     def before_instantiate_classes(self) -> None:
         """Drop checkpointing outside `fit` (it saves nothing there and only warns that it
-        cannot resume its bookkeeping), and give all loggers of the run one folder."""
+        cannot resume its bookkeeping), give all loggers of the run one folder, and replace
+        `precision: auto` with the precision chosen for the hardware (so the run's saved
+        `config.yaml` records the one used)."""
         trainer = self._get(self.config, "trainer")
+        trainer.precision = resolve_precision(trainer.precision, trainer.accelerator)
         if self.subcommand != "fit" and isinstance(trainer.callbacks, list):
             trainer.callbacks = [c for c in trainer.callbacks
                                  if not c.class_path.endswith(".ModelCheckpoint")]
@@ -78,6 +82,7 @@ def main(args: ArgsType = None) -> OrderingCLI:
             return OrderingCLI(
                 SentenceOrderingModel,
                 StoryOrderingDataModule,
+                trainer_class=trainer_with_auto_precision,
                 args=args,
                 save_config_kwargs={"overwrite": True},
                 parser_kwargs={"prog": "python -m pl_modules"},

@@ -6,6 +6,7 @@ import csv
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -18,11 +19,20 @@ from pl_modules.backbone import resolve_model_path  # noqa: E402
 from pl_modules.stories import SENTENCE_COLUMNS  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
+# real ROCStories stories, read in place for measurement only (never copied into the project)
+ROCSTORIES_SAMPLE = ROOT.parent / "shared" / "rocstories" / "rocstories_sample.csv"
+needs_rocstories_sample = pytest.mark.skipif(
+    not ROCSTORIES_SAMPLE.is_file(), reason=f"the ROCStories sample is not at {ROCSTORIES_SAMPLE}")
 sys.path.insert(0, str(ROOT / "tools"))  # the book's own tools: tests share their toc reading
 
 from notebooks import notebook_chapters, toc_files  # noqa: E402, F401
 
 HEADER = ["storyid", "storytitle", *SENTENCE_COLUMNS]
+
+
+def pyproject() -> dict:
+    """The `[project]` table of `pyproject.toml`."""
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
 
 
 def write_csv(path: Path, rows: list[list[str]], header: list[str] = HEADER) -> Path:

@@ -1,18 +1,19 @@
 """`environment.yml` (conda, Binder) installs exactly what `make book` installs, and the pins it
-points to are exact, complete, and agree with `pyproject.toml`. conda itself is not run here."""
+points to are exact, complete, and satisfy `pyproject.toml`, whose runtime dependencies are
+ranges. conda itself is not run here."""
 
 from __future__ import annotations
 
 import importlib.metadata
 import re
 import sys
-import tomllib
 
 import yaml
 from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
-from conftest import ROOT
+from conftest import ROOT, pyproject
 
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([0-9][^\s;#]*)$")
 
@@ -43,19 +44,49 @@ def test_environment_installs_the_lock_and_the_project_as_make_book_does():
         "a package pinned in environment.yml itself would be a second source of versions")
 
 
-def test_every_pyproject_pin_matches_the_lock():
+def runtime_requirements() -> list[Requirement]:
+    """What installing the package (and the chapters' `notebook` extra) asks pip for."""
+    return [Requirement(text) for text in
+            pyproject()["dependencies"] + pyproject()["optional-dependencies"]["notebook"]]
+
+
+def test_runtime_dependencies_are_ranges_up_to_the_next_major_version():
+    for requirement in runtime_requirements():
+        operators = {spec.operator for spec in requirement.specifier}
+        assert operators == {">=", "<"}, (
+            f"pyproject.toml: {requirement} should be a range `>=tested,<next major`, "
+            "so that pip keeps an installed version that fits (Colab's torch); pins go in "
+            "requirements.lock")
+
+
+def test_the_lock_satisfies_every_requirement_of_pypyproject():
     pins = lock()
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    requirements = project["dependencies"] + [
-        r for extra in project["optional-dependencies"].values() for r in extra]
+    requirements = pyproject()["dependencies"] + [
+        r for extra in pyproject()["optional-dependencies"].values() for r in extra]
     for text in requirements:
         requirement = Requirement(text)
         name = canonicalize_name(requirement.name)
         if name == "pl-modules":
             continue
-        (spec,) = requirement.specifier
-        assert spec.operator == "==", f"pyproject.toml: {text} is not an exact pin"
-        assert pins.get(name) == spec.version, f"pyproject.toml has {text}, the lock {pins.get(name)}"
+        assert name in pins, f"pyproject.toml has {text}, the lock has no {name}"
+        assert requirement.specifier.contains(pins[name]), (
+            f"pyproject.toml has {text}, the lock pins {name}=={pins[name]}")
+
+
+def test_book_and_test_tools_stay_pinned_like_the_lock():
+    for extra in ("book", "test"):
+        for text in pyproject()["optional-dependencies"][extra]:
+            requirement = Requirement(text)
+            if canonicalize_name(requirement.name) != "pl-modules":
+                assert [s.operator for s in requirement.specifier] == ["=="], text
+
+
+def test_python_range_allows_the_python_of_the_lock_and_newer():
+    supported = SpecifierSet(pyproject()["requires-python"])
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    assert supported.contains(version)
+    assert all(s.operator == ">=" for s in supported), (
+        "requires-python has an upper cap; nothing in the package needs one")
 
 
 def test_lock_is_what_this_environment_runs():

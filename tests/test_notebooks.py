@@ -1,5 +1,6 @@
 """The generated Colab/Binder notebooks match their chapters, and their install cell does what it
-says: nothing outside Colab; on Colab, clone, install the pinned package, and enter `chapters/`."""
+says: nothing outside Colab; on Colab, clone, install the pinned package (keeping Colab's own
+torch), and enter `chapters/`."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, pyproject
 from notebooks import colab_install_cell, generated_notebook, notebook_chapters
+from packaging.requirements import Requirement
 
 
 def test_every_notebook_chapter_has_a_current_generated_notebook():
@@ -69,10 +71,22 @@ def local_repository(folder: Path) -> str:
     return folder.as_uri()
 
 
+def colab_torch_version() -> str:
+    """A torch version that Colab could have: the lowest the package accepts, which is not the
+    version requirements.lock pins."""
+    (torch,) = [r for r in map(Requirement, pyproject()["dependencies"]) if r.name == "torch"]
+    lowest = next(spec.version for spec in torch.specifier if spec.operator == ">=")
+    lock = (ROOT / "requirements.lock").read_text().splitlines()
+    pinned = next(line.split("==")[1] for line in lock if line.startswith("torch=="))
+    assert lowest != pinned, "torch's range should reach below the lock's pin"
+    return lowest
+
+
 @pytest.fixture(scope="module")
 def colab(tmp_path_factory) -> dict[str, Path | str]:
     """A stand-in for a Colab runtime: a fresh virtual environment that sees this environment's
-    packages (as Colab comes with torch, numpy, ... preinstalled) but not `pl_modules`."""
+    packages (as Colab comes with torch, numpy, ... preinstalled) but not `pl_modules`; its torch
+    reports another version than the lock's, as Colab's own CUDA build would."""
     base = tmp_path_factory.mktemp("colab")
     repository = local_repository(tmp_path_factory.mktemp("repository"))
     subprocess.run([sys.executable, "-m", "venv", str(base / "venv")], check=True)
@@ -80,8 +94,13 @@ def colab(tmp_path_factory) -> dict[str, Path | str]:
     site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
                           capture_output=True, text=True, check=True).stdout.strip()
     Path(site, "preinstalled.pth").write_text(sysconfig.get_path("purelib") + "\n")
+    torch = colab_torch_version()
+    metadata = Path(site, f"torch-{torch}.dist-info")
+    metadata.mkdir()
+    (metadata / "METADATA").write_text(f"Metadata-Version: 2.1\nName: torch\nVersion: {torch}\n")
+    (metadata / "RECORD").write_text("")
     return {"python": python, "venv": base / "venv", "repository": repository,
-            "clone": base / "content" / "book"}
+            "clone": base / "content" / "book", "torch": torch}
 
 
 def run_cell_on_colab(colab: dict, before: str = "") -> subprocess.CompletedProcess:
@@ -96,7 +115,8 @@ def run_cell_on_colab(colab: dict, before: str = "") -> subprocess.CompletedProc
         "import importlib.metadata, pl_modules",
         "source = importlib.metadata.distribution('pl-modules').read_text('direct_url.json')",
         "print(json.dumps({'cwd': os.getcwd(), 'package': pl_modules.__file__,",
-        "                  'source': json.loads(source)['url']}))",
+        "                  'source': json.loads(source)['url'],",
+        "                  'torch': importlib.metadata.version('torch')}))",
     ])
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
     return subprocess.run([colab["python"], "-c", script], cwd=colab["clone"].parent.parent,
@@ -111,6 +131,7 @@ def test_install_cell_on_colab_clones_installs_and_enters_the_chapters(colab):
     assert Path(seen["cwd"]) == clone / "chapters"
     assert Path(seen["package"]).is_relative_to(colab["venv"]), "not installed in the runtime"
     assert seen["source"] == clone.as_uri(), "installed from elsewhere than the clone"
+    assert seen["torch"] == colab["torch"], "the install replaced Colab's own torch"
 
 
 def test_install_cell_on_colab_asks_for_a_restart_when_an_imported_package_changed(colab):

@@ -2,9 +2,10 @@
 
 Colab opens only `.ipynb` files, so each chapter that is a notebook gets a generated copy next to
 its source (the book's launch buttons point there). The copy starts with an install cell that, on
-Colab only, clones the repository and installs the package with the pinned requirements; the
-repository's address comes from `_config.yml`. Run `make notebooks` after editing a chapter;
-`tests/test_notebooks.py` fails while a copy is stale.
+Colab only, clones the repository and installs the package with the pinned requirements (except
+torch, so that Colab keeps its CUDA build); the repository's address comes from `_config.yml`.
+Run `make notebooks` after editing a chapter; `tests/test_notebooks.py` fails while a copy is
+stale.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 
 COLAB_INSTALL = '''\
-# On Colab: fetch the book's repository and install its package with the pinned requirements.
+# On Colab: fetch the book's repository and install its package with the pinned requirements,
+# all but torch: Colab's own torch (a CUDA build) stays when it is in the package's range.
 # Anywhere else (JupyterLab, Binder, the book build) this cell does nothing.
 import sys
 
@@ -35,9 +37,12 @@ if "google.colab" in sys.modules:
     if not os.path.isdir(CLONE):
         subprocess.run(["git", "clone", "--quiet", "--depth=1", "--branch", BRANCH,
                         REPOSITORY, CLONE], check=True)
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
-                    "--constraint", f"{{CLONE}}/requirements.lock", f"{{CLONE}}[notebook,test]"],
-                   check=True)
+    with open(f"{{CLONE}}/requirements.lock") as lock:
+        pins = [line for line in lock if not line.startswith("torch==")]
+    with open(f"{{CLONE}}/colab-constraints.txt", "w") as constraints:
+        constraints.writelines(pins)
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--constraint",
+                    f"{{CLONE}}/colab-constraints.txt", f"{{CLONE}}[notebook,test]"], check=True)
     # Packages the session imported before the install changed them stay the old versions.
     importlib.invalidate_caches()
     stale = [name for name in ("numpy", "torch", "pandas", "scipy", "matplotlib")
